@@ -1,0 +1,99 @@
+//! wasm32-only glue shared by every function: the reply handed back to `index.ts`, the
+//! function's environment, and PostgREST calls with errors mapped into the taxonomy.
+//! Kept thin on purpose: anything worth testing lives in the pure modules.
+
+use std::collections::HashMap;
+
+use postgrest::{Builder, Postgrest};
+use wasm_bindgen::prelude::*;
+
+use crate::error::ApiError;
+use crate::upstream;
+
+/// What a function answers: `index.ts` turns it into a `Response`.
+#[wasm_bindgen]
+pub struct Reply {
+    status: u16,
+    body: String,
+    retry_after: Option<u32>,
+}
+
+#[wasm_bindgen]
+impl Reply {
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    #[wasm_bindgen(getter)]
+    pub fn body(&self) -> String {
+        self.body.clone()
+    }
+    #[wasm_bindgen(getter, js_name = retryAfter)]
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
+    }
+}
+
+impl Reply {
+    pub fn json(status: u16, body: String) -> Self {
+        Self { status, body, retry_after: None }
+    }
+
+    pub fn error(err: &ApiError) -> Self {
+        Self { status: err.status(), body: err.to_body(), retry_after: err.retry_after_secs }
+    }
+
+    pub fn from_result(result: Result<(u16, String), ApiError>) -> Self {
+        match result {
+            Ok((status, body)) => Self::json(status, body),
+            Err(err) => Self::error(&err),
+        }
+    }
+}
+
+/// Request headers as `index.ts` passes them: a JSON object with lower-case names.
+pub fn parse_headers(json: &str) -> HashMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The function's environment (SUPABASE_URL, keys, secrets), handed over once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Env(HashMap<String, String>);
+
+impl Env {
+    pub fn parse(json: &str) -> Self {
+        Self(serde_json::from_str(json).unwrap_or_default())
+    }
+
+    pub fn get(&self, name: &str) -> Result<&str, ApiError> {
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| {
+            ApiError::new(crate::ErrorCode::ConfigMissing, format!("environment variable {name} is not set"))
+        })
+    }
+
+    /// PostgREST at `$SUPABASE_URL/rest/v1`, authenticated as `bearer` with `apikey`.
+    /// Header values are checked first: `postgrest` panics on an invalid header value.
+    pub fn rest(&self, apikey: &str, bearer: &str) -> Result<Postgrest, ApiError> {
+        let url = self.get("SUPABASE_URL")?;
+        for value in [apikey, bearer] {
+            if !value.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ApiError::new(crate::ErrorCode::InvalidAuth, "credentials contain characters not allowed in a header"));
+            }
+        }
+        Ok(Postgrest::new(format!("{}/rest/v1", url.trim_end_matches('/')))
+            .insert_header("apikey", apikey)
+            .insert_header("Authorization", format!("Bearer {bearer}")))
+    }
+}
+
+/// Sends a PostgREST request; 2xx gives the body, anything else a classified error.
+pub async fn send(builder: Builder) -> Result<String, ApiError> {
+    let response = builder.execute().await.map_err(|e| upstream::unreachable(&e.to_string()))?;
+    let status = response.status().as_u16();
+    let body = response.text().await.map_err(|e| upstream::unreachable(&e.to_string()))?;
+    if (200..300).contains(&status) {
+        Ok(body)
+    } else {
+        Err(upstream::classify(status, &body))
+    }
+}

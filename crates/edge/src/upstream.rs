@@ -1,0 +1,92 @@
+//! Turning what PostgREST answered into our taxonomy. Pure, so every mapping is unit-tested;
+//! the wasm glue only feeds it the status and body it received.
+
+use serde::Deserialize;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// PostgREST's error body (`code`, `message`, `details`, `hint`).
+#[derive(Debug, Default, Deserialize)]
+pub struct PostgrestError {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// Seconds a client should wait before retrying when the API or database is away.
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+/// The request never got an answer (connection refused, reset, timed out).
+pub fn unreachable(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::UpstreamUnavailable, format!("the database API is unreachable: {detail}"))
+        .with_retry_after(RETRY_AFTER_SECS)
+}
+
+/// Maps a non-2xx PostgREST answer to the error our caller should see.
+pub fn classify(status: u16, body: &str) -> ApiError {
+    let err: PostgrestError = serde_json::from_str(body).unwrap_or_default();
+    let code = err.code.as_deref().unwrap_or("");
+    let message = err.message.clone().unwrap_or_else(|| truncate(body, 200));
+    match (status, code) {
+        // Connection-level failures inside the API (pool, database down, shutting down).
+        (503 | 504, _) | (500, "PGRST000" | "PGRST001" | "PGRST002" | "PGRST500" | "57P01" | "57P03" | "08006" | "08001") => {
+            ApiError::new(ErrorCode::UpstreamUnavailable, format!("the database is unavailable: {message}"))
+                .with_retry_after(RETRY_AFTER_SECS)
+        }
+        (_, "42501") => ApiError::new(ErrorCode::Forbidden, format!("row-level security refused the write: {message}")),
+        (401, _) => ApiError::new(ErrorCode::InvalidAuth, format!("the API rejected the credentials: {message}")),
+        (_, "P0001") if message == "trial_limit_exceeded" => ApiError::new(
+            ErrorCode::TrialLimitExceeded,
+            err.details.unwrap_or_else(|| "trial users may record 50 video interactions per day".into()),
+        ),
+        _ => ApiError::new(ErrorCode::UpstreamError, format!("the database API answered {status} {code}: {message}")),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_down_is_retryable() {
+        let e = classify(500, r#"{"code":"PGRST500","message":"connection refused"}"#);
+        assert_eq!((e.code, e.retry_after_secs), (ErrorCode::UpstreamUnavailable, Some(1)));
+        assert_eq!(classify(503, "").code, ErrorCode::UpstreamUnavailable);
+        assert_eq!(unreachable("refused").status(), 503);
+    }
+
+    #[test]
+    fn rls_denial_is_forbidden_whatever_the_status() {
+        for status in [401, 403] {
+            let e = classify(status, r#"{"code":"42501","message":"new row violates row-level security policy"}"#);
+            assert_eq!(e.code, ErrorCode::Forbidden);
+        }
+    }
+
+    #[test]
+    fn trial_limit_keeps_its_code() {
+        let e = classify(400, r#"{"code":"P0001","message":"trial_limit_exceeded","details":"50 per day"}"#);
+        assert_eq!((e.code, e.message.as_str()), (ErrorCode::TrialLimitExceeded, "50 per day"));
+    }
+
+    #[test]
+    fn anything_else_is_an_upstream_error_with_the_message() {
+        let e = classify(400, r#"{"code":"22P02","message":"invalid input syntax for type uuid"}"#);
+        assert_eq!(e.code, ErrorCode::UpstreamError);
+        assert!(e.message.contains("22P02") && e.message.contains("uuid"), "{}", e.message);
+        let e = classify(502, "<html>bad gateway</html>");
+        assert_eq!(e.code, ErrorCode::UpstreamError);
+    }
+}

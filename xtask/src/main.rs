@@ -1,0 +1,58 @@
+//! `cargo xtask <command>`: the project's one command line (no shell scripts to keep in sync).
+//!
+//! up       install what is missing, build the wasm, start the local stack (idempotent)
+//! status   print URLs and keys (`--json` for machines)
+//! down     stop the local stack
+//! reset    fresh database: compat layer + migrations + seed
+//! build    build every function to wasm into pkg/<slug>/
+//! install  only install the toolchain and packages
+//! test     everything, on an isolated stack; ends with `N passed, N failed`
+
+mod build;
+mod db;
+mod install;
+mod jwt;
+mod process;
+mod stack;
+mod test;
+mod ui;
+
+use std::process::ExitCode;
+
+use stack::Stack;
+
+pub type Result<T, E = String> = std::result::Result<T, E>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flags: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("up") => up(),
+        Some("down") => Stack::dev().and_then(|s| stack::down(&s)),
+        Some("status") => Stack::dev().and_then(|s| stack::status(&s, flags.contains(&"--json"))),
+        Some("reset") => Stack::dev().and_then(|s| stack::reset(&s)),
+        Some("build") => install::ensure_build_tools().and_then(|t| build::build_all(&t)),
+        Some("install") => install::ensure_all().map(|_| ()),
+        Some("test") => return test::run(&flags),
+        Some("help") | Some("--help") | None => {
+            println!("{}", include_str!("main.rs").lines().skip(2).take(8).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`; try `cargo xtask help`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            ui::error(&message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn up() -> Result<()> {
+    let tools = install::ensure_all()?;
+    build::build_all(&tools)?;
+    let stack = Stack::dev()?;
+    stack::up(&stack, &tools)?;
+    stack::status(&stack, false)
+}
