@@ -11,7 +11,7 @@ export interface Reply {
 }
 
 export interface WasmFunction {
-  initSync(options: { module: BufferSource }): unknown;
+  initSync(options: { module: BufferSource | WebAssembly.Module }): unknown;
   configure(envJson: string): void;
   handle(method: string, headersJson: string, body: Uint8Array): Promise<Reply>;
   __wbg_reset_state?: () => void;
@@ -37,7 +37,13 @@ export function bytesFromBase64(b64: string): Uint8Array {
   return out;
 }
 
-const JSON_HEADERS = { "content-type": "application/json" };
+// Browsers call the ingestion functions directly (supabase-js `functions.invoke`).
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
+  "access-control-allow-methods": "POST, OPTIONS",
+};
+const JSON_HEADERS = { "content-type": "application/json", ...CORS_HEADERS };
 
 export function serveWasm(mod: WasmFunction, wasmBase64: string, envNames: string[]) {
   const module = new WebAssembly.Module(bytesFromBase64(wasmBase64));
@@ -50,6 +56,7 @@ export function serveWasm(mod: WasmFunction, wasmBase64: string, envNames: strin
 
   return {
     async fetch(req: Request): Promise<Response> {
+      if (req.method === "OPTIONS") return new Response("ok", { headers: CORS_HEADERS });
       const body = new Uint8Array(await req.arrayBuffer());
       const headers = JSON.stringify(Object.fromEntries(req.headers));
       let reply: Reply;

@@ -4,8 +4,7 @@
 use serde::Serialize;
 
 /// Every error a function can answer with. The HTTP status is a property of the code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     // --- request envelope (transport) ---
     MethodNotAllowed,
@@ -119,6 +118,13 @@ impl ErrorCode {
             Self::UpstreamError => 502,
             Self::ConfigMissing | Self::Internal => 500,
         }
+    }
+}
+
+/// Serialised as [`ErrorCode::as_str`], so the wire spelling is written once.
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

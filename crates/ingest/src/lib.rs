@@ -8,6 +8,8 @@
 
 pub mod envelope;
 pub mod fields;
+#[cfg(target_arch = "wasm32")]
+pub mod host;
 pub mod limits;
 pub mod object;
 pub mod path;

@@ -94,20 +94,15 @@ pub fn plan_delivery(delivery: &Delivery, mappings: &[MappingRow], now: UnixSeco
         let current = change.trend_score.map(|score| ScorePoint { at: delivery.sent_at, score });
         let strength = current.and_then(|current| assess(&change.history, current));
         let observations: Vec<ScorePoint> = change.history.iter().copied().chain(current).collect();
-        // Without a current score the last observation may be stale: carry nothing past it.
+        // A null trend_score means "unscored now": the last observed score does not carry
+        // on to today, so the series ends on its own last day.
         let through_day = if current.is_some() { today } else { UnixSeconds::MIN };
 
         if let Some(series) = DailySeries::from_observations(&observations, through_day) {
             if is_live(change, now) {
                 predictions.extend(prediction_rows(keyword, &series, strength.as_ref(), &prediction_date));
             }
-            actual_scores.extend(series.days().filter(|(day, _)| (today - BACKFILL_DAYS..today).contains(day)).map(
-                |(day, score)| ActualScoreRow {
-                    keyword: keyword.to_owned(),
-                    date: format_day(day),
-                    actual_score: score,
-                },
-            ));
+            actual_scores.extend(actual_score_rows(keyword, &series, today));
         }
         if let Some(rows) = mappings_by_keyword.get(keyword) {
             rank_updates.extend(rank_changes(&rank_mappings(rows.iter().copied(), strength.as_ref(), now)));
@@ -138,6 +133,18 @@ pub fn plan_delivery(delivery: &Delivery, mappings: &[MappingRow], now: UnixSeco
 /// Only keywords still served get forecasts: scored, and not past `valid_until`.
 fn is_live(change: &KeywordChange, now: UnixSeconds) -> bool {
     change.trend_score.is_some() && change.valid_until.is_none_or(|until| until > now)
+}
+
+/// The series' days among the `BACKFILL_DAYS` before `today` (today is not over yet).
+fn actual_score_rows<'a>(
+    keyword: &'a str,
+    series: &'a DailySeries,
+    today: i64,
+) -> impl Iterator<Item = ActualScoreRow> + 'a {
+    series
+        .days()
+        .filter(move |(day, _)| (today - BACKFILL_DAYS..today).contains(day))
+        .map(|(day, score)| ActualScoreRow { keyword: keyword.to_owned(), date: format_day(day), actual_score: score })
 }
 
 /// One row per (predicted_for_date, confidence_level).
