@@ -11,7 +11,7 @@ Deno.env.set("SUPABASE_SERVICE_ROLE_KEY", "service-key");
 const { default: server } = await import("./index.ts");
 
 const URL_ = "http://local/functions/v1/trend-update";
-const body = JSON.stringify({ delivery_id: crypto.randomUUID(), keywords: [], sent_at: new Date().toISOString() });
+const body = JSON.stringify({ delivery_id: crypto.randomUUID(), outbox_ids: [1], sent_at: new Date().toISOString() });
 
 async function call(init: RequestInit) {
   const res = await server.fetch(new Request(URL_, init));
@@ -39,9 +39,16 @@ Deno.test("a delivery signed with another secret is 401 invalid_signature", asyn
 
 Deno.test("a tampered body is 401 invalid_signature", async () => {
   const headers = await signedHeaders(SECRET, body);
-  const r = await call({ method: "POST", body: body.replace("keywords", "keyword_"), headers });
+  const r = await call({ method: "POST", body: body.replace("outbox_ids", "outbox_idz"), headers });
   assert.equal(r.status, 401);
   assert.equal(r.json.error.code, "invalid_signature");
+});
+
+Deno.test("a signed but malformed notice is 422 naming the problem", async () => {
+  const bad = JSON.stringify({ delivery_id: "d", outbox_ids: ["x"], sent_at: "now" });
+  const r = await call({ method: "POST", body: bad, headers: await signedHeaders(SECRET, bad) });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.code, "invalid_type");
 });
 
 Deno.test("a delivery older than 5 minutes is 401 stale_timestamp", async () => {
@@ -52,11 +59,7 @@ Deno.test("a delivery older than 5 minutes is 401 stale_timestamp", async () => 
 });
 
 Deno.test("a valid delivery with the API unreachable is 503 with Retry-After", async () => {
-  const payload = JSON.stringify({
-    delivery_id: crypto.randomUUID(),
-    keywords: [{ outbox_id: 1, keyword: "kimchi", trend_score: 50, source: "youtube", valid_until: null, history: [] }],
-    sent_at: new Date().toISOString(),
-  });
+  const payload = JSON.stringify({ delivery_id: crypto.randomUUID(), outbox_ids: [1], sent_at: new Date().toISOString() });
   const headers = await signedHeaders(SECRET, payload);
   const r = await call({ method: "POST", body: payload, headers });
   assert.equal(r.status, 503, JSON.stringify(r.json));

@@ -86,6 +86,21 @@ pub fn ensure_build_tools() -> Result<Tools> {
     ensure_build_tools_numbered(1, 4)
 }
 
+/// The installed tools' paths without checking or installing anything (fast; for `service`).
+pub fn ensure_build_tools_quietly() -> Result<Tools> {
+    let deno_dir = cache_dir().join("deno-dir");
+    let tools = Tools {
+        wasm_bindgen: cargo_bin("wasm-bindgen"),
+        deno: cache_dir().join(format!("deno-{DENO_VERSION}/node_modules/@deno/linux-x64-glibc/deno")),
+        deno_dir,
+        postrust: cargo_bin("postrust"),
+    };
+    if !tools.deno.exists() || !tools.postrust.exists() {
+        return Err("tools are not installed; run `cargo xtask install`".into());
+    }
+    Ok(tools)
+}
+
 fn ensure_build_tools_numbered(first: usize, total: usize) -> Result<Tools> {
     step(first, total, "rust target wasm32-unknown-unknown");
     ensure_wasm_target()?;

@@ -7,6 +7,8 @@
 //! build    build every function to wasm into pkg/<slug>/
 //! install  only install the toolchain and packages
 //! test     everything, on an isolated stack; ends with `N passed, N failed`
+//! service  stop|start one service (rest, gateway, pg-net-worker, fn-<slug>, db) of the stack
+//!          named by STACK_NAME (dev by default): used by fault-injection tests
 
 mod build;
 mod db;
@@ -34,8 +36,10 @@ fn main() -> ExitCode {
         Some("build") => install::ensure_build_tools().and_then(|t| build::build_all(&t)),
         Some("install") => install::ensure_all().map(|_| ()),
         Some("test") => return test::run(&flags),
+        Some("service") => Stack::by_name(&std::env::var("STACK_NAME").unwrap_or_default())
+            .and_then(|s| stack::service_command(&s, &flags)),
         Some("help") | Some("--help") | None => {
-            println!("{}", include_str!("main.rs").lines().skip(2).take(8).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
+            println!("{}", include_str!("main.rs").lines().skip(2).take(10).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`; try `cargo xtask help`")),

@@ -55,6 +55,14 @@ impl Stack {
         Self::load("dev", 0)
     }
 
+    pub fn by_name(name: &str) -> Result<Self> {
+        match name {
+            "" | "dev" => Self::dev(),
+            "test" => Self::test(),
+            other => Err(format!("STACK_NAME={other}: expected dev or test")),
+        }
+    }
+
     pub fn test() -> Result<Self> {
         Self::load("test", 100)
     }
@@ -275,6 +283,35 @@ fn start_gateway(stack: &Stack, tools: &Tools) -> Result<()> {
     ui::step(&format!("starting gateway on {}", stack.api_url()));
     service.start(cmd)?;
     process::wait_ready(&service, Duration::from_secs(60), || process::http_get_status(stack.api_port, "/health") == Some(200))
+}
+
+/// `service stop|start <name>`: one service of a running stack, for fault-injection tests.
+pub fn service_command(stack: &Stack, args: &[&str]) -> Result<()> {
+    let (action, name) = match args {
+        [action, name] => (*action, *name),
+        _ => return Err("usage: cargo xtask service stop|start <db|rest|gateway|pg-net-worker|fn-<slug>>".into()),
+    };
+    match (action, name) {
+        ("stop", "db") => db::stop(stack),
+        ("start", "db") => db::ensure_running(stack),
+        ("stop", _) => {
+            stack.service(name).stop();
+            Ok(())
+        }
+        ("start", _) => {
+            let tools = crate::install::ensure_build_tools_quietly()?;
+            match name {
+                "rest" => start_rest(stack, &tools),
+                "gateway" => start_gateway(stack, &tools),
+                "pg-net-worker" => start_pg_net_worker(stack, &tools),
+                _ => match stack.functions.iter().find(|f| format!("fn-{}", f.slug) == name) {
+                    Some(function) => start_function(stack, &tools, function),
+                    None => Err(format!("no service named {name}")),
+                },
+            }
+        }
+        _ => Err(format!("unknown action {action}; use stop or start")),
+    }
 }
 
 pub fn down(stack: &Stack) -> Result<()> {

@@ -44,6 +44,9 @@ pub fn classify(status: u16, body: &str) -> ApiError {
             ErrorCode::TrialLimitExceeded,
             err.details.unwrap_or_else(|| "trial users may record 50 video interactions per day".into()),
         ),
+        (_, "P0001") if message == "replayed_delivery" => {
+            ApiError::new(ErrorCode::ReplayedDelivery, "this webhook-id was already processed")
+        }
         _ => ApiError::new(ErrorCode::UpstreamError, format!("the database API answered {status} {code}: {message}")),
     }
 }
@@ -79,6 +82,12 @@ mod tests {
     fn trial_limit_keeps_its_code() {
         let e = classify(400, r#"{"code":"P0001","message":"trial_limit_exceeded","details":"50 per day"}"#);
         assert_eq!((e.code, e.message.as_str()), (ErrorCode::TrialLimitExceeded, "50 per day"));
+    }
+
+    #[test]
+    fn replayed_delivery_is_409() {
+        let e = classify(400, r#"{"code":"P0001","message":"replayed_delivery"}"#);
+        assert_eq!((e.code, e.status()), (ErrorCode::ReplayedDelivery, 409));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! trend-update: pure core (native-testable) + wasm glue (`wasm` module, wasm32 only).
 
 pub mod forecast;
+pub mod notice;
 pub mod payload;
 pub mod plan;
 pub mod ranking;

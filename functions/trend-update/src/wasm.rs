@@ -1,4 +1,6 @@
-//! wasm-bindgen glue: environment in once, request in, Reply out. No logic worth testing here.
+//! wasm-bindgen glue: environment in once, request in, Reply out. The flow is
+//! verify → read context (one RPC) → plan (pure) → apply (one RPC); every decision is made
+//! by the pure modules.
 
 use std::cell::RefCell;
 
@@ -6,6 +8,10 @@ use edge::host::{self, Env, Reply};
 use edge::webhook::{self, SignatureHeaders};
 use edge::{ApiError, ErrorCode};
 use wasm_bindgen::prelude::*;
+
+use crate::notice::{parse_context, parse_notice};
+use crate::payload::parse_delivery;
+use crate::plan::{plan_delivery, PlanSummary};
 
 thread_local! {
     static ENV: RefCell<Env> = RefCell::new(Env::default());
@@ -34,23 +40,22 @@ async fn respond(env: &Env, method: &str, headers_json: &str, body: &[u8]) -> Re
         timestamp: headers.get("webhook-timestamp").map(String::as_str),
         signature: headers.get("webhook-signature").map(String::as_str),
     };
-    let delivery = webhook::verify(&secret, &signature, body, now)?;
-
-    let payload: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("body is not JSON: {e}")))?;
-    let keywords: Vec<String> = payload["keywords"]
-        .as_array()
-        .map(|ks| ks.iter().filter_map(|k| k["keyword"].as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
+    let verified = webhook::verify(&secret, &signature, body, now)?;
+    let notice = parse_notice(body)?;
 
     let key = env.get("SUPABASE_SERVICE_ROLE_KEY")?;
     let rest = env.rest(key, key)?;
-    let rows = host::send(rest.from("trending_keywords").select("keyword,trend_score,source").in_("keyword", &keywords)).await?;
-    let rows: serde_json::Value = serde_json::from_str(&rows).unwrap_or_default();
-    let summary = serde_json::json!({
-        "delivery_id": delivery.id,
-        "keywords_processed": keywords.len(),
-        "rows_read": rows,
-    });
-    Ok((200, summary.to_string()))
+    let params = serde_json::json!({ "p_webhook_id": verified.id, "p_outbox_ids": notice.outbox_ids }).to_string();
+    let context = parse_context(&host::send(rest.rpc("trend_delivery_context", params)).await?)?;
+    let Some(delivery) = context.delivery else {
+        let empty = PlanSummary { keywords_processed: 0, predictions_written: 0, mappings_reranked: 0, actuals_backfilled: 0 };
+        return Ok((200, serde_json::to_string(&empty).unwrap_or_default()));
+    };
+    let delivery = parse_delivery(delivery.get().as_bytes())
+        .map_err(|e| ApiError::new(ErrorCode::UpstreamError, format!("trend_delivery_context gave an invalid delivery: {e}")))?;
+
+    let plan = plan_delivery(&delivery, &context.mappings, now);
+    let params = serde_json::json!({ "p_webhook_id": verified.id, "p_plan": plan }).to_string();
+    host::send(rest.rpc("trend_apply_plan", params)).await?;
+    Ok((200, serde_json::to_string(&plan.summary).unwrap_or_default()))
 }
