@@ -13,7 +13,6 @@
 mod build;
 mod db;
 mod install;
-mod jwt;
 mod process;
 mod stack;
 mod test;

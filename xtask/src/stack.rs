@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::install::Tools;
 use crate::process::{self, Service};
-use crate::{db, jwt, ui, Result};
+use crate::{db, ui, Result};
+use stack_keys as jwt;
 
 #[derive(Debug, Clone)]
 pub struct FunctionSpec {

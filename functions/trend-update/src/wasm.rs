@@ -59,3 +59,13 @@ async fn respond(env: &Env, method: &str, headers_json: &str, body: &[u8]) -> Re
     host::send(rest.rpc("trend_apply_plan", params)).await?;
     Ok((200, serde_json::to_string(&plan.summary).unwrap_or_default()))
 }
+
+/// The pure planner on a given delivery and clock, for backtests (tests/forecast_quality):
+/// the plan JSON, or the error body. Reads and writes nothing.
+#[wasm_bindgen]
+pub fn plan_for_backtest(delivery_json: &str, now_secs: f64) -> String {
+    match parse_delivery(delivery_json.as_bytes()) {
+        Ok(delivery) => serde_json::to_string(&plan_delivery(&delivery, &[], now_secs as i64)).unwrap_or_default(),
+        Err(err) => err.to_body(),
+    }
+}

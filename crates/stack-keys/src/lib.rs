@@ -1,4 +1,5 @@
-//! HS256 JWTs signed with the local JWT secret, shaped like the Supabase CLI's demo keys.
+//! HS256 JWTs signed with the local JWT secret, shaped like the Supabase CLI's demo keys and
+//! GoTrue's user tokens. Used by xtask (API keys) and the Rust end-to-end tests (users).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
@@ -21,6 +22,18 @@ pub fn sign(secret: &str, payload_json: &str) -> String {
 /// An API key for `role` (anon or service_role), valid for ten years like the CLI's.
 pub fn api_key(secret: &str, role: &str) -> String {
     sign(secret, &format!(r#"{{"iss":"supabase-demo","role":"{role}","exp":1983812996}}"#))
+}
+
+/// A user's access token as GoTrue issues it: `sub`, `role: authenticated`, one hour.
+/// `app_metadata_json` is a JSON object (e.g. `{"role":"admin"}`), `now` unix seconds.
+pub fn user_token(secret: &str, sub: &str, app_metadata_json: &str, now: u64) -> String {
+    sign(
+        secret,
+        &format!(
+            r#"{{"sub":"{sub}","role":"authenticated","aud":"authenticated","iat":{now},"exp":{},"app_metadata":{app_metadata_json}}}"#,
+            now + 3600
+        ),
+    )
 }
 
 #[cfg(test)]
