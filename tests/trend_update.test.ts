@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { eventually, ownerDb, stack, webhookSecret } from "./support/stack.ts";
 import { signedHeaders } from "./support/webhook.ts";
+import { createVideos } from "./support/fixtures.ts";
 
 const ignore = !stack;
 const S = stack!;
@@ -12,20 +13,16 @@ type Sql = ReturnType<typeof ownerDb>;
 
 /** A keyword with three videos mapped to it and 20 days of score history. */
 async function seedKeyword(sql: Sql, keyword: string) {
-  const videos = await sql`
-    insert into public.cached_videos (video_id, title, description, channel_id, published_at, is_shorts, expires_at)
-    select ${keyword} || '-' || i, 'video ' || i, 'about ' || ${keyword}, 'chan-e2e', now() - (i || ' days')::interval, true, now() + interval '7 days'
-    from generate_series(1, 3) i
-    returning id`;
-  for (const [i, v] of videos.entries()) {
+  const videos = await createVideos(sql, 3, keyword);
+  for (const [i, id] of videos.entries()) {
     await sql`insert into public.keyword_video_mappings (keyword, video_id, relevance_score, rank_position, source)
-              values (${keyword}, ${v.id}, ${0.5 + i * 0.2}, ${i + 1}, 'e2e')`;
+              values (${keyword}, ${id}, ${0.5 + i * 0.2}, ${i + 1}, 'e2e')`;
     await sql`insert into public.video_quality_scores (video_id, content_quality, engagement_rate, retention_rate, trend_alignment, freshness_score)
-              values (${v.id}, ${0.9 - i * 0.3}, 5, 50, 0.5, 0.5)`;
+              values (${id}, ${0.9 - i * 0.3}, 5, 50, 0.5, 0.5)`;
   }
   await sql`insert into private.trend_score_history (keyword, score, observed_at)
             select ${keyword}, 40 + d, now() - (20 - d || ' days')::interval from generate_series(0, 19) d`;
-  return videos.map((v: { id: string }) => v.id);
+  return videos;
 }
 
 async function outboxFor(sql: Sql, keyword: string) {

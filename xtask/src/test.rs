@@ -61,7 +61,7 @@ fn run_suites(total: &mut Tally, problems: &mut Vec<String>) -> Result<()> {
     };
 
     ui::step("suite: native cargo test");
-    record("cargo test", run_and_count(Command::new("cargo").args(["test", "--workspace", "--quiet"]), count_cargo)?);
+    record("cargo test", run_and_count(Command::new("cargo").args(["test", "--quiet"]), count_cargo)?);
 
     let stack = Stack::test()?;
     ui::step("starting the isolated test stack");
@@ -74,6 +74,16 @@ fn run_suites(total: &mut Tally, problems: &mut Vec<String>) -> Result<()> {
 
     ui::step("suite: Deno (wasm functions + end-to-end)");
     record("deno test", run_and_count(&mut deno_test(&stack, &tools), count_deno)?);
+
+    ui::step("suite: Rust end-to-end (postgrest client)");
+    let fixtures = db::query(&stack, "postgres", &std::fs::read_to_string(stack.repo.join("tests/e2e-rust/fixtures.sql")).map_err(|e| e.to_string())?)?;
+    let mut rust_e2e = Command::new("cargo");
+    rust_e2e
+        .current_dir(&stack.repo)
+        .args(["test", "--quiet", "-p", "e2e"])
+        .env("STACK_STATUS", stack.status_json().to_string())
+        .env("E2E_FIXTURES", fixtures.trim());
+    record("rust e2e", run_and_count(&mut rust_e2e, count_cargo)?);
     Ok(())
 }
 
