@@ -6,12 +6,14 @@
 //! reset    fresh database: compat layer + migrations + seed
 //! build    build every function to wasm into pkg/<slug>/
 //! install  only install the toolchain and packages
+//! gen-types  TypeScript + Rust types from the live schema (`--check`: fail when stale)
 //! test     everything, on an isolated stack; ends with `N passed, N failed`
 //! service  stop|start one service (rest, gateway, pg-net-worker, fn-<slug>, db) of the stack
 //!          named by STACK_NAME (dev by default): used by fault-injection tests
 
 mod build;
 mod db;
+mod gen_types;
 mod install;
 mod process;
 mod stack;
@@ -35,10 +37,11 @@ fn main() -> ExitCode {
         Some("build") => install::ensure_build_tools().and_then(|t| build::build_all(&t)),
         Some("install") => install::ensure_all().map(|_| ()),
         Some("test") => return test::run(&flags),
+        Some("gen-types") => Stack::dev().and_then(|s| gen_types::run(&s, flags.contains(&"--check"))),
         Some("service") => Stack::by_name(&std::env::var("STACK_NAME").unwrap_or_default())
             .and_then(|s| stack::service_command(&s, &flags)),
         Some("help") | Some("--help") | None => {
-            println!("{}", include_str!("main.rs").lines().skip(2).take(10).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
+            println!("{}", include_str!("main.rs").lines().skip(2).take(11).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`; try `cargo xtask help`")),
