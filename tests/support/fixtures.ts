@@ -35,5 +35,5 @@ export async function createVideos(sql: Sql, n: number, titlePrefix = "video"): 
     select ${tag} || '-' || i, ${titlePrefix} || ' ' || i, '', 'chan-' || ${tag}, now() - (i || ' hours')::interval, 60
     from generate_series(1, ${n}) i
     returning id`;
-  return rows.map((r: { id: string }) => r.id);
+  return rows.map((r) => r.id as string);
 }

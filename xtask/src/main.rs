@@ -8,11 +8,13 @@
 //! install  only install the toolchain and packages
 //! gen-types  TypeScript + Rust types from the live schema (`--check`: fail when stale)
 //! test     everything, on an isolated stack; ends with `N passed, N failed`
+//! fuzz     libFuzzer targets of fuzz/ (`--seconds N`, `--runs N`, `--quick`, target names)
 //! service  stop|start one service (rest, gateway, pg-net-worker, fn-<slug>, db) of the stack
 //!          named by STACK_NAME (dev by default): used by fault-injection tests
 
 mod build;
 mod db;
+mod fuzz;
 mod gen_types;
 mod install;
 mod process;
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("build") => install::ensure_build_tools().and_then(|t| build::build_all(&t)),
         Some("install") => install::ensure_all().map(|_| ()),
         Some("test") => return test::run(&flags),
+        Some("fuzz") => fuzz::run(&flags),
         Some("gen-types") => Stack::dev().and_then(|s| gen_types::run(&s, flags.contains(&"--check"))),
         Some("service") => Stack::by_name(&std::env::var("STACK_NAME").unwrap_or_default())
             .and_then(|s| stack::service_command(&s, &flags)),

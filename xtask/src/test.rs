@@ -69,6 +69,13 @@ fn run_suites(total: &mut Tally, problems: &mut Vec<String>) -> Result<()> {
     db::reset(&stack)?;
     stack::up(&stack, &tools)?;
 
+    ui::step("check: generated types match the migrated schema");
+    let fresh = crate::gen_types::run(&stack, true);
+    if let Err(e) = &fresh {
+        ui::error(e);
+    }
+    record("gen-types --check", (Tally { passed: u64::from(fresh.is_ok()), failed: u64::from(fresh.is_err()) }, true));
+
     ui::step("suite: pgTAP (pg_prove supabase/tests)");
     record("pgTAP", run_and_count(&mut pg_prove(&stack), count_pg_prove)?);
 

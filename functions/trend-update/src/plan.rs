@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::forecast::{features_used, forecast, DailySeries, FeaturesUsed, MODEL_VERSION};
+use crate::forecast::{features_used, forecast, DailySeries, MODEL_VERSION};
 use crate::payload::calendar::{day_of, format_day};
 use crate::payload::{Delivery, KeywordChange, ScorePoint, UnixSeconds};
 use crate::ranking::{rank_changes, rank_mappings, MappingRow, RankUpdate};
@@ -38,19 +38,10 @@ pub struct WritePlan {
     pub summary: PlanSummary,
 }
 
-/// A `keyword_predictions` row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PredictionRow {
-    pub keyword: String,
-    pub prediction_date: String,
-    pub predicted_for_date: String,
-    pub predicted_score: f64,
-    /// A `numrange` literal with both bounds included, e.g. `[12.30,45.60]`.
-    pub confidence_interval: String,
-    pub confidence_level: f64,
-    pub model_version: &'static str,
-    pub features_used: FeaturesUsed,
-}
+/// A `trend_predictions` row, as the struct generated from the live schema
+/// (`cargo xtask gen-types`): a schema change that breaks it fails the build.
+/// `confidence_interval` is a `numrange` literal with both bounds included, e.g. `[12.30,45.60]`.
+pub type PredictionRow = db_types::TrendPredictionsInsert;
 
 /// Sets `actual_score` of the predictions made for (`keyword`, `date`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -155,20 +146,24 @@ fn prediction_rows(
     prediction_date: &str,
 ) -> Vec<PredictionRow> {
     let forecast = forecast(series);
-    let features = features_used(&forecast, strength);
+    // FeaturesUsed is plain numbers and strings: serialising it cannot fail.
+    let features = serde_json::to_value(features_used(&forecast, strength)).unwrap_or_default();
     forecast
         .horizons
         .iter()
         .flat_map(|horizon| {
             horizon.intervals.iter().map(|interval| PredictionRow {
+                id: None,
                 keyword: keyword.to_owned(),
                 prediction_date: prediction_date.to_owned(),
                 predicted_for_date: horizon.predicted_for.clone(),
-                predicted_score: horizon.point,
-                confidence_interval: format!("[{:.2},{:.2}]", interval.lower, interval.upper),
-                confidence_level: interval.level,
-                model_version: MODEL_VERSION,
-                features_used: features.clone(),
+                predicted_score: Some(horizon.point),
+                confidence_interval: Some(format!("[{:.2},{:.2}]", interval.lower, interval.upper)),
+                confidence_level: Some(interval.level),
+                model_version: Some(MODEL_VERSION.to_owned()),
+                features_used: Some(features.clone()),
+                actual_score: None,
+                created_at: None,
             })
         })
         .collect()
@@ -242,10 +237,10 @@ mod tests {
         assert_eq!(plan.prediction_date, "2025-05-10");
         assert_eq!(plan.predictions.len(), ROWS_PER_FORECAST);
         let first = &plan.predictions[0];
-        assert_eq!((first.predicted_for_date.as_str(), first.confidence_level), ("2025-05-11", 0.8));
-        assert_eq!(first.model_version, MODEL_VERSION);
+        assert_eq!((first.predicted_for_date.as_str(), first.confidence_level), ("2025-05-11", Some(0.8)));
+        assert_eq!(first.model_version.as_deref(), Some(MODEL_VERSION));
         let week_out = &plan.predictions[12];
-        assert!(first.predicted_score > 49.0 && week_out.predicted_score > first.predicted_score, "{first:?}");
+        assert!(first.predicted_score > Some(49.0) && week_out.predicted_score > first.predicted_score, "{first:?}");
         assert_eq!(plan.predictions[13].predicted_for_date, "2025-05-17");
 
         // The 14 days before today, each with its 09:00 value.
@@ -303,7 +298,7 @@ mod tests {
             .predictions
             .iter()
             .map(|p| {
-                (&p.keyword, &p.prediction_date, &p.predicted_for_date, p.confidence_level.to_bits(), p.model_version)
+                (&p.keyword, &p.prediction_date, &p.predicted_for_date, p.confidence_level.map(f64::to_bits), &p.model_version)
             })
             .collect();
         assert_eq!(keys.len(), plan.predictions.len());
@@ -312,15 +307,15 @@ mod tests {
         assert_eq!(plan.summary.keywords_processed, 2);
         // The latest change (outbox 9, 4 days of history) is the one forecast.
         let lofi = plan.predictions.iter().find(|p| p.keyword == "lofi").unwrap();
-        assert_eq!(lofi.features_used.n_points, 5);
+        assert_eq!(lofi.features_used.as_ref().unwrap()["n_points"], 5);
     }
 
     #[test]
     fn empty_history_gives_a_naive_forecast_and_no_actuals() {
         let plan = plan_delivery(&delivery(json!([change(1, "new", Some(30.0), json!([]))])), &[], NOW);
         assert_eq!(plan.predictions.len(), ROWS_PER_FORECAST);
-        assert!(plan.predictions.iter().all(|p| p.predicted_score == 30.0));
-        assert_eq!(plan.predictions[0].features_used.strength, None);
+        assert!(plan.predictions.iter().all(|p| p.predicted_score == Some(30.0)));
+        assert_eq!(plan.predictions[0].features_used.as_ref().unwrap()["strength"], serde_json::Value::Null);
         assert!(plan.actual_scores.is_empty());
 
         let unscored = plan_delivery(&delivery(json!([change(2, "gone", None, json!([]))])), &[], NOW);
@@ -352,9 +347,9 @@ mod tests {
             .map(|ago| json!({ "at": format!("{}T08:00:00Z", format_day(day_of(NOW) - ago)), "score": 20.0 }))
             .collect();
         let plan = plan_delivery(&delivery(json!([change(1, "viral", Some(60.0), json!(history))])), &[], NOW);
-        let strength = plan.predictions[0].features_used.strength.expect("strength with history");
-        assert!(strength.is_trending);
-        assert_eq!(strength.baseline_points, 20);
+        let strength = &plan.predictions[0].features_used.as_ref().unwrap()["strength"];
+        assert_eq!(strength["is_trending"], true);
+        assert_eq!(strength["baseline_points"], 20);
     }
 
     #[test]
