@@ -1,6 +1,6 @@
 -- Platform compatibility layer, part 1: the roles and database ownership of a Supabase project.
 -- Local only: applied by `cargo xtask up/reset` as the bootstrap superuser `supabase_admin`
--- before any migration. Mirrors supabase/postgres init-scripts (see docs/local-stack.md).
+-- before any migration. Mirrors supabase/postgres init-scripts (see README.md, "The local stack").
 \set ON_ERROR_STOP on
 
 do $$

@@ -3,7 +3,7 @@
 //!
 //! Why embed: the bytes become part of the module graph the Supabase bundler walks, so the
 //! deployed function needs neither `static_files` nor `fetch(file:)` (which older edge-runtime
-//! releases served from host disk instead of the bundle; see docs/local-stack.md).
+//! releases served from host disk instead of the bundle; see README.md, "The local stack").
 
 use std::fs;
 use std::path::{Path, PathBuf};
