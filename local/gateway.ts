@@ -4,7 +4,7 @@
 //                            true, a missing or badly signed/expired JWT gets 401 before the
 //                            function runs, as on the platform.
 //   /health               -> 200 once the gateway is up
-// It also papers over two documented postrust gaps (docs/local-stack.md): quoted `columns=`
+// It also papers over two documented postrust gaps (README.md, "The local stack"): quoted `columns=`
 // lists (sent by postgrest-js) are unquoted, and an RLS denial (42501) for a non-anon role is
 // answered 403 like PostgREST (postrust says 401).
 

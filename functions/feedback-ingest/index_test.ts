@@ -1,12 +1,15 @@
 // The wasm build of feedback-ingest under Deno, without a stack: envelope checks, per-event
 // validation and the unreachable-API path (503 + Retry-After).
 import assert from "node:assert/strict";
+import { userJwt } from "../../tests/support/stack.ts";
 
 Deno.env.set("SUPABASE_URL", "http://127.0.0.1:9");
 Deno.env.set("SUPABASE_ANON_KEY", "anon-key");
 const { default: server } = await import("./index.ts");
 
-const AUTH = { authorization: "Bearer user.jwt.token", "content-type": "application/json" };
+// The platform checked the signature before the function runs; the function reads the claims.
+const SECRET = "only-a-placeholder-the-function-does-not-verify-it";
+const AUTH = { authorization: `Bearer ${await userJwt(crypto.randomUUID(), {}, SECRET)}`, "content-type": "application/json" };
 
 async function call(init: RequestInit) {
   const res = await server.fetch(new Request("http://local/functions/v1/feedback-ingest", init));
@@ -63,4 +66,22 @@ Deno.test("a valid event with the API unreachable is 503 with Retry-After", asyn
   assert.equal(r.status, 503);
   assert.equal(r.json.error.code, "upstream_unavailable");
   assert.equal(r.headers.get("retry-after"), "1");
+});
+
+Deno.test("the anon key, a service key and a wrong audience are 401 invalid_auth", async () => {
+  const anon = await userJwt(crypto.randomUUID(), { role: "anon", aud: undefined }, SECRET);
+  const service = await userJwt(crypto.randomUUID(), { role: "service_role" }, SECRET);
+  const otherAudience = await userJwt(crypto.randomUUID(), { aud: "another-project" }, SECRET);
+  for (const token of [anon, service, otherAudience, "not.a.jwt"]) {
+    const r = await call({ method: "POST", body: JSON.stringify(event()), headers: { ...AUTH, authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error.code, "invalid_auth");
+  }
+});
+
+Deno.test("x-test-panic is ignored unless EDGE_TEST_PANICS=1 (never set in production)", async () => {
+  assert.equal(Deno.env.get("EDGE_TEST_PANICS"), undefined);
+  const r = await call({ method: "POST", body: '{"events": [', headers: { ...AUTH, "x-test-panic": "1" } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.code, "malformed_json");
 });

@@ -8,4 +8,5 @@ export default serveWasm(wasm, wasmBase64, [
   "SUPABASE_URL",
   "SUPABASE_SERVICE_ROLE_KEY",
   "TREND_WEBHOOK_SECRET",
+  "EDGE_TEST_PANICS",
 ]);

@@ -1,11 +1,16 @@
 // The wasm build of watch-ingest under Deno, without a stack.
 import assert from "node:assert/strict";
+import { userJwt } from "../../tests/support/stack.ts";
 
 Deno.env.set("SUPABASE_URL", "http://127.0.0.1:9");
 Deno.env.set("SUPABASE_ANON_KEY", "anon-key");
 const { default: server } = await import("./index.ts");
 
-const AUTH = { authorization: "Bearer user.jwt.token", "content-type": "application/json" };
+// The platform checked the signature before the function runs; the function reads the claims.
+const AUTH = {
+  authorization: `Bearer ${await userJwt(crypto.randomUUID(), {}, "only-a-placeholder-the-function-does-not-verify-it")}`,
+  "content-type": "application/json",
+};
 
 async function call(body: unknown) {
   const res = await server.fetch(

@@ -32,3 +32,25 @@ export async function signedHeaders(
     "webhook-signature": await sign(secret, id, timestamp, body),
   };
 }
+
+/** Headers of a correctly signed delivery of raw `body` bytes (for bodies that are not UTF-8). */
+export async function signedHeadersForBytes(
+  secret: string,
+  body: Uint8Array,
+  opts: { id?: string; timestamp?: number } = {},
+): Promise<Record<string, string>> {
+  const id = opts.id ?? crypto.randomUUID();
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const key = await crypto.subtle.importKey("raw", secretBytes(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const prefix = new TextEncoder().encode(`${id}.${timestamp}.`);
+  const signedContent = new Uint8Array(prefix.length + body.length);
+  signedContent.set(prefix);
+  signedContent.set(body, prefix.length);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signedContent));
+  return {
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": `v1,${b64(mac)}`,
+  };
+}

@@ -8,16 +8,22 @@
 //! install  only install the toolchain and packages
 //! gen-types  TypeScript + Rust types from the live schema (`--check`: fail when stale)
 //! test     everything, on an isolated stack; ends with `N passed, N failed`
+//! bench    performance figures beside their baselines → BENCHMARKS.md (`--quick`: < 3 min)
 //! fuzz     libFuzzer targets of fuzz/ (`--seconds N`, `--runs N`, `--quick`, target names)
 //! service  stop|start one service (rest, gateway, pg-net-worker, fn-<slug>, db) of the stack
 //!          named by STACK_NAME (dev by default): used by fault-injection tests
+//! soak     load, faults and outbox runs of RELIABILITY.md on STACK_NAME's stack (`--seconds N`, default 60; ~8 min)
+//! seed-data  benchmark volumes into STACK_NAME's stack + docs/query-plans.md (`--scale N`, `--replace`, `--plans`)
 
+mod bench;
 mod build;
 mod db;
 mod fuzz;
 mod gen_types;
 mod install;
 mod process;
+mod seed_data;
+mod soak;
 mod stack;
 mod test;
 mod ui;
@@ -40,11 +46,14 @@ fn main() -> ExitCode {
         Some("install") => install::ensure_all().map(|_| ()),
         Some("test") => return test::run(&flags),
         Some("fuzz") => fuzz::run(&flags),
+        Some("bench") => bench::run(&flags),
         Some("gen-types") => Stack::dev().and_then(|s| gen_types::run(&s, flags.contains(&"--check"))),
         Some("service") => Stack::by_name(&std::env::var("STACK_NAME").unwrap_or_default())
             .and_then(|s| stack::service_command(&s, &flags)),
+        Some("soak") => soak::run(&flags),
+        Some("seed-data") => Stack::by_name(&std::env::var("STACK_NAME").unwrap_or_default()).and_then(|s| seed_data::run(&s, &flags)),
         Some("help") | Some("--help") | None => {
-            println!("{}", include_str!("main.rs").lines().skip(2).take(11).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
+            println!("{}", include_str!("main.rs").lines().skip(2).take_while(|l| l.starts_with("//!")).map(|l| l.trim_start_matches("//! ")).collect::<Vec<_>>().join("\n"));
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`; try `cargo xtask help`")),

@@ -1,7 +1,8 @@
 //! The local stack: where it lives, its ports and keys, and bringing it up and down.
 //!
-//! Two stacks never collide: `dev` (what `up` starts; ports from supabase/config.toml) and
-//! `test` (what `cargo xtask test` starts; its own data folder and ports +100).
+//! Stacks never collide: `dev` (what `up` starts; ports from supabase/config.toml),
+//! `test` (what `cargo xtask test` starts; its own data folder and ports +100) and `soak`
+//! (optional, for `STACK_NAME=soak cargo xtask soak`; ports +300).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -60,12 +61,25 @@ impl Stack {
         match name {
             "" | "dev" => Self::dev(),
             "test" => Self::test(),
-            other => Err(format!("STACK_NAME={other}: expected dev or test")),
+            "bench" => Self::bench(),
+            "soak" => Self::soak(),
+            other => Err(format!("STACK_NAME={other}: expected dev, test, bench or soak")),
         }
     }
 
     pub fn test() -> Result<Self> {
         Self::load("test", 100)
+    }
+
+    /// `STACK_NAME=soak cargo xtask soak`: a throw-away stack (`.stack/soak`, ports +300) for
+    /// fault-injection runs that must not disturb dev, test or bench.
+    pub fn soak() -> Result<Self> {
+        Self::load("soak", 300)
+    }
+
+    /// `cargo xtask bench`: its own folder and ports (+200), so dev and test stay untouched.
+    pub fn bench() -> Result<Self> {
+        Self::load("bench", 200)
     }
 
     fn load(name: &'static str, port_offset: u16) -> Result<Self> {
@@ -161,13 +175,19 @@ impl Stack {
 
     /// Environment every function process gets: what the hosted runtime provides, plus secrets.
     fn function_env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
             ("SUPABASE_URL".into(), self.api_url()),
             ("SUPABASE_ANON_KEY".into(), self.anon_key()),
             ("SUPABASE_SERVICE_ROLE_KEY".into(), self.service_role_key()),
             ("SUPABASE_DB_URL".into(), self.db_url()),
             ("TREND_WEBHOOK_SECRET".into(), self.webhook_secret.clone()),
-        ]
+        ];
+        // Arms the test-only panic trigger (`x-test-panic`, crates/edge/src/testing.rs) on the
+        // throw-away test stack only. Never set on dev, soak or Supabase.
+        if self.name == "test" {
+            env.push(("EDGE_TEST_PANICS".into(), "1".into()));
+        }
+        env
     }
 }
 

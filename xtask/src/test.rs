@@ -27,9 +27,12 @@ impl std::ops::AddAssign for Tally {
 pub fn run(_flags: &[&str]) -> ExitCode {
     let mut total = Tally::default();
     let mut problems = Vec::new();
-    let outcome = run_suites(&mut total, &mut problems);
+    let mut outcome = run_suites(&mut total, &mut problems);
     if let Ok(stack) = Stack::test() {
         let _ = stack::down(&stack);
+    }
+    if outcome.is_ok() {
+        outcome = run_harnesses(&mut total, &mut problems);
     }
     if let Err(message) = outcome {
         ui::error(&message);
@@ -91,6 +94,28 @@ fn run_suites(total: &mut Tally, problems: &mut Vec<String>) -> Result<()> {
         .env("STACK_STATUS", stack.status_json().to_string())
         .env("E2E_FIXTURES", fixtures.trim());
     record("rust e2e", run_and_count(&mut rust_e2e, count_cargo)?);
+    Ok(())
+}
+
+/// The fuzzers (5 s per target) and the benchmark harness (`--quick`, its own stack): run once
+/// to prove they work; nothing here asserts a speed.
+fn run_harnesses(total: &mut Tally, problems: &mut Vec<String>) -> Result<()> {
+    ui::step("suite: fuzzing, short run (cargo xtask fuzz --quick)");
+    let (passed, failed) = crate::fuzz::quick_run()?;
+    ui::detail(&format!("fuzz targets: {passed} passed, {failed} failed"));
+    *total += Tally { passed, failed };
+    if failed > 0 {
+        problems.push(format!("fuzzing: {failed} targets crashed"));
+    }
+
+    ui::step("suite: benchmark harness, once (cargo xtask bench --quick)");
+    match crate::bench::quick_smoke() {
+        Ok(()) => total.passed += 1,
+        Err(e) => {
+            total.failed += 1;
+            problems.push(format!("bench --quick: {e}"));
+        }
+    }
     Ok(())
 }
 

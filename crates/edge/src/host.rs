@@ -8,6 +8,7 @@ use postgrest::{Builder, Postgrest};
 use wasm_bindgen::prelude::*;
 
 use crate::error::ApiError;
+use crate::testing::{self, PanicTrigger};
 use crate::upstream;
 
 /// What a function answers: `index.ts` turns it into a `Response`.
@@ -65,6 +66,11 @@ impl Env {
         Self(serde_json::from_str(json).unwrap_or_default())
     }
 
+    /// An optional setting: None when absent or empty.
+    pub fn optional(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
     pub fn get(&self, name: &str) -> Result<&str, ApiError> {
         self.0.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| {
             ApiError::new(crate::ErrorCode::ConfigMissing, format!("environment variable {name} is not set"))
@@ -95,5 +101,33 @@ pub async fn send(builder: Builder) -> Result<String, ApiError> {
         Ok(body)
     } else {
         Err(upstream::classify(status, &body))
+    }
+}
+
+/// Name of the global the panic hook writes the panic message to; `serve_wasm.ts` reads it
+/// right after the trap and logs it with the request id.
+const LAST_PANIC_GLOBAL: &str = "__edgeLastPanic";
+
+/// Records every panic's message and location for the glue to log (with `panic = "abort"`
+/// the hook still runs, then the instance traps). Called by each function's `configure`.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        let _ = js_sys::Reflect::set(&js_sys::global(), &JsValue::from_str(LAST_PANIC_GLOBAL), &JsValue::from_str(&message));
+    }));
+}
+
+/// The test-only panic trigger (see [`crate::testing`]): inert unless the environment has
+/// `EDGE_TEST_PANICS=1`, which only the local test stack sets.
+pub async fn test_panic_trigger(env: &Env, headers: &HashMap<String, String>) {
+    let header = headers.get(testing::TEST_PANIC_HEADER).map(String::as_str);
+    match testing::panic_trigger(env.optional(testing::TEST_PANICS_ENV), header) {
+        PanicTrigger::None => {}
+        PanicTrigger::Now => panic!("test-only panic (x-test-panic: 1, EDGE_TEST_PANICS=1)"),
+        PanicTrigger::AfterAwait => {
+            // One trip through the event loop: the panic then happens in a promise callback.
+            let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await;
+            panic!("test-only panic after an await (x-test-panic: after-await, EDGE_TEST_PANICS=1)");
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod error;
 #[cfg(target_arch = "wasm32")]
 pub mod host;
+pub mod testing;
 pub mod upstream;
 pub mod webhook;
 

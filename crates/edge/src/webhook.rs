@@ -76,10 +76,12 @@ pub fn verify(
     let timestamp: i64 = ts_text.trim().parse().map_err(|_| {
         ApiError::new(ErrorCode::InvalidSignature, "webhook-timestamp must be unix seconds").with_field("webhook-timestamp")
     })?;
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    // In i128: the header is untrusted, and an i64 distance could overflow (or wrap into range).
+    let distance = i128::from(now) - i128::from(timestamp);
+    if distance.abs() > i128::from(TOLERANCE_SECS) {
         return Err(ApiError::new(
             ErrorCode::StaleTimestamp,
-            format!("webhook-timestamp is {}s away from now; tolerance is {TOLERANCE_SECS}s", now - timestamp),
+            format!("webhook-timestamp is {distance}s away from now; tolerance is {TOLERANCE_SECS}s"),
         )
         .with_field("webhook-timestamp"));
     }

@@ -1,11 +1,11 @@
-//! wasm32-only: the request flow both ingestion functions share. check → plan (pure) → one
-//! RPC as the calling user (their JWT, so RLS decides) → merge → response. Nothing here
-//! decides anything the pure modules could.
+//! wasm32-only: the request flow both ingestion functions share. check → caller (a signed-in
+//! user's token, pure) → plan (pure) → one RPC as the calling user (their JWT, so RLS
+//! decides) → merge → response. Nothing here decides anything the pure modules could.
 
 use edge::host::{self, Env, Reply};
-use edge::{ApiError, ErrorCode};
+use edge::ApiError;
 
-use crate::{build_response, check_request, DbOutcome, Plan};
+use crate::{bearer_token, build_response, check_request, user_from_token, DbOutcome, Plan};
 
 /// The planner of one function: its event schema applied to a body.
 pub type Planner = fn(&[u8], i64) -> Result<Plan, ApiError>;
@@ -19,15 +19,12 @@ pub async fn handle(env: &Env, rpc: &str, planner: Planner, method: &str, header
 
 async fn respond(env: &Env, rpc: &str, planner: Planner, method: &str, headers_json: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let headers = host::parse_headers(headers_json);
+    host::test_panic_trigger(env, &headers).await;
     check_request(method, headers.get("content-type").map(String::as_str), body.len())?;
-    let user_jwt = headers
-        .get("authorization")
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::new(ErrorCode::MissingAuth, "Authorization: Bearer <user JWT> is required"))?;
-
     let received_at_ms = js_sys::Date::now() as i64;
+    let user_jwt = bearer_token(headers.get("authorization").map(String::as_str))?;
+    user_from_token(user_jwt, received_at_ms)?;
+
     let plan = planner(body, received_at_ms)?;
     let outcome = if plan.events_to_write() > 0 {
         let rest = env.rest(env.get("SUPABASE_ANON_KEY")?, user_jwt)?;

@@ -6,6 +6,7 @@
 //! the glue then makes one RPC with [`Plan::rpc_body`] and answers with
 //! [`build_response`].
 
+pub mod auth;
 pub mod envelope;
 pub mod fields;
 #[cfg(target_arch = "wasm32")]
@@ -22,6 +23,7 @@ pub mod timestamp;
 pub mod uuid;
 pub mod wire_enum;
 
+pub use auth::{bearer_token, user_from_token, User};
 pub use envelope::BodyShape;
 pub use fields::{NumberBounds, TextRule, SOURCE_KEYWORD};
 pub use limits::{MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, MAX_EVENT_BYTES, MAX_FUTURE_MS};

@@ -14,6 +14,22 @@ use crate::ranking::MappingRow;
 /// The trigger chunks larger changes into several deliveries of at most this many rows.
 pub const MAX_OUTBOX_IDS: usize = 200;
 
+/// Largest body accepted, checked before the signature is computed. A real notice is under
+/// 4 KiB (200 ids); anyone can reach this URL (`verify_jwt = false`), so an unbounded body
+/// would let them make us hash and hold megabytes per request.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// 413 `payload_too_large` for a body over [`MAX_BODY_BYTES`].
+pub fn check_body_size(len: usize) -> Result<(), ApiError> {
+    if len > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is {len} bytes; at most {MAX_BODY_BYTES} are accepted"),
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookNotice {
@@ -67,6 +83,17 @@ pub fn parse_context(body: &str) -> Result<DeliveryContext, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_body_size_limit_is_inclusive() {
+        assert!(check_body_size(MAX_BODY_BYTES).is_ok());
+        let err = check_body_size(MAX_BODY_BYTES + 1).unwrap_err();
+        assert_eq!((err.code, err.status()), (ErrorCode::PayloadTooLarge, 413));
+        // The largest real notice fits with room to spare.
+        let ids: Vec<i64> = (0..MAX_OUTBOX_IDS as i64).map(|i| i64::MAX - i).collect();
+        let notice = serde_json::json!({ "delivery_id": "9b2e0c1a-0000-4000-8000-000000000000", "outbox_ids": ids, "sent_at": "2026-11-25T17:00:00.000000+00:00" });
+        assert!(notice.to_string().len() * 4 < MAX_BODY_BYTES);
+    }
 
     #[test]
     fn reads_a_notice() {

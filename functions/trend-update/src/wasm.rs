@@ -9,7 +9,7 @@ use edge::webhook::{self, SignatureHeaders};
 use edge::{ApiError, ErrorCode};
 use wasm_bindgen::prelude::*;
 
-use crate::notice::{parse_context, parse_notice};
+use crate::notice::{check_body_size, parse_context, parse_notice};
 use crate::payload::parse_delivery;
 use crate::plan::{plan_delivery, PlanSummary};
 
@@ -19,6 +19,7 @@ thread_local! {
 
 #[wasm_bindgen]
 pub fn configure(env_json: &str) {
+    edge::host::install_panic_hook();
     ENV.with(|e| *e.borrow_mut() = Env::parse(env_json));
 }
 
@@ -33,6 +34,8 @@ async fn respond(env: &Env, method: &str, headers_json: &str, body: &[u8]) -> Re
         return Err(ApiError::new(ErrorCode::MethodNotAllowed, "trend-update accepts POST only"));
     }
     let headers = host::parse_headers(headers_json);
+    host::test_panic_trigger(env, &headers).await;
+    check_body_size(body.len())?;
     let secret = webhook::decode_secret(env.get("TREND_WEBHOOK_SECRET")?);
     let now = (js_sys::Date::now() / 1000.0) as i64;
     let signature = SignatureHeaders {
