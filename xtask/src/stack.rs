@@ -214,8 +214,10 @@ pub fn up(stack: &Stack, tools: &Tools) -> Result<()> {
     for function in &stack.functions {
         start_function(stack, tools, function)?;
     }
-    start_pg_net_worker(stack, tools)?;
+    // The gateway before the delivery worker: the worker sends what is already queued (the
+    // seed's trend changes) at once, and those requests go through the gateway.
     start_gateway(stack, tools)?;
+    start_pg_net_worker(stack, tools)?;
     Ok(())
 }
 
