@@ -1,10 +1,13 @@
--- Re-sends trend changes that were not acknowledged within a few minutes (pg_net lost the
--- request, the function was down, the signature went stale in a backlog) and prunes old
--- bookkeeping. Scheduled every minute with pg_cron.
+-- Re-sends trend changes that were not acknowledged in time (pg_net lost the request, the
+-- function was down, the signature went stale in a backlog) and prunes old bookkeeping.
+-- Scheduled every minute with pg_cron. A change counts as lost after 45 s: longer than a
+-- delivery can take (30 s webhook timeout), short enough that any change left behind by an
+-- outage is re-sent within two cron cycles of the outage ending. A re-send of a change still
+-- in flight is harmless: trend-update is idempotent.
 
 create extension if not exists pg_cron;
 
-create or replace function private.resend_unacknowledged_trend_changes(p_min_age interval default interval '2 minutes')
+create or replace function private.resend_unacknowledged_trend_changes(p_min_age interval default interval '45 seconds')
 returns integer
 language plpgsql
 security definer
