@@ -57,6 +57,23 @@ pub fn parse_headers(json: &str) -> HashMap<String, String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+thread_local! {
+    static ENV: std::cell::RefCell<Env> = std::cell::RefCell::new(Env::default());
+}
+
+/// Exported by every function (wasm-bindgen exports from this crate too): `serve_wasm.ts`
+/// hands the environment over once at start-up, and again after a reset.
+#[wasm_bindgen]
+pub fn configure(env_json: &str) {
+    install_panic_hook();
+    ENV.with(|e| *e.borrow_mut() = Env::parse(env_json));
+}
+
+/// The environment `configure` stored.
+pub fn current_env() -> Env {
+    ENV.with(|e| e.borrow().clone())
+}
+
 /// The function's environment (SUPABASE_URL, keys, secrets), handed over once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct Env(HashMap<String, String>);

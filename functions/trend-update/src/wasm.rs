@@ -2,8 +2,6 @@
 //! verify → read context (one RPC) → plan (pure) → apply (one RPC); every decision is made
 //! by the pure modules.
 
-use std::cell::RefCell;
-
 use edge::host::{self, Env, Reply};
 use edge::webhook::{self, SignatureHeaders};
 use edge::{ApiError, ErrorCode};
@@ -13,19 +11,9 @@ use crate::notice::{check_body_size, parse_context, parse_notice};
 use crate::payload::parse_delivery;
 use crate::plan::{plan_delivery, PlanSummary};
 
-thread_local! {
-    static ENV: RefCell<Env> = RefCell::new(Env::default());
-}
-
-#[wasm_bindgen]
-pub fn configure(env_json: &str) {
-    edge::host::install_panic_hook();
-    ENV.with(|e| *e.borrow_mut() = Env::parse(env_json));
-}
-
 #[wasm_bindgen]
 pub async fn handle(method: String, headers_json: String, body: Vec<u8>) -> Reply {
-    let env = ENV.with(|e| e.borrow().clone());
+    let env = edge::host::current_env();
     Reply::from_result(respond(&env, &method, &headers_json, &body).await)
 }
 

@@ -1,26 +1,15 @@
-//! wasm-bindgen glue: environment in once, request in, Reply out (flow in `ingest::host`).
+//! wasm-bindgen glue: request in, Reply out (flow in `ingest::host`; `configure` is
+//! exported by `edge::host`).
 
-use std::cell::RefCell;
-
-use edge::host::{Env, Reply};
+use edge::host::Reply;
 use wasm_bindgen::prelude::*;
 
 /// The database function that stores a validated batch (see supabase/migrations).
 const RPC: &str = "ingest_watch_events";
 
-thread_local! {
-    static ENV: RefCell<Env> = RefCell::new(Env::default());
-}
-
-#[wasm_bindgen]
-pub fn configure(env_json: &str) {
-    edge::host::install_panic_hook();
-    ENV.with(|e| *e.borrow_mut() = Env::parse(env_json));
-}
-
 #[wasm_bindgen]
 pub async fn handle(method: String, headers_json: String, body: Vec<u8>) -> Reply {
-    let env = ENV.with(|e| e.borrow().clone());
+    let env = edge::host::current_env();
     ingest::host::handle(&env, RPC, crate::plan, &method, &headers_json, &body).await
 }
 
