@@ -13,7 +13,7 @@ use crate::{db, ui, Result};
 /// The Deno the Supabase edge runtime is compatible with (supabase/edge-runtime vendors 2.1.4).
 pub const DENO_VERSION: &str = "2.1.4";
 pub const POSTRUST_VERSION: &str = "3.1.0";
-const DEBIAN_PACKAGES: [&str; 6] = [
+const DEBIAN_PACKAGES: [&str; 8] = [
     "postgresql-15",
     "postgresql-15-cron",
     "postgresql-15-pgtap",
@@ -21,6 +21,9 @@ const DEBIAN_PACKAGES: [&str; 6] = [
     "postgresql-15-plpgsql-check",
     // pg_prove
     "libtap-parser-sourcehandler-pgtap-perl",
+    // openssl-sys, for the native TLS of the Rust end-to-end client (postgrest → reqwest)
+    "libssl-dev",
+    "pkg-config",
 ];
 
 /// Paths of the installed tools.

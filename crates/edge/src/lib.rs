@@ -1,6 +1,7 @@
 //! Pieces every Edge Function shares. Pure Rust: no wasm or host dependency, so all of it
 //! is tested natively with `cargo test`.
 
+pub mod civil;
 pub mod error;
 #[cfg(target_arch = "wasm32")]
 pub mod host;

@@ -261,6 +261,9 @@ fn uuid_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Er
 
 /// Proleptic Gregorian calendar arithmetic on UTC days, enough for RFC 3339 and `DATE`s.
 pub mod calendar {
+    pub use edge::civil::{civil_from_days, days_from_civil};
+    use edge::civil::days_in_month;
+
     use super::UnixSeconds;
 
     pub const SECONDS_PER_DAY: i64 = 86_400;
@@ -344,43 +347,6 @@ pub mod calendar {
         };
         let local = days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second;
         Some(local - offset_seconds)
-    }
-
-    fn is_leap_year(year: i64) -> bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
-    fn days_in_month(year: i64, month: i64) -> i64 {
-        match month {
-            2 if is_leap_year(year) => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        }
-    }
-
-    /// Days since 1970-01-01; Howard Hinnant's `days_from_civil` (eras of 400 years).
-    fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-        let year = if month <= 2 { year - 1 } else { year };
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1; // March-based
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
-    }
-
-    /// Inverse of `days_from_civil`: (year, month, day).
-    fn civil_from_days(days: i64) -> (i64, i64, i64) {
-        let shifted = days + 719_468;
-        let era = shifted.div_euclid(146_097);
-        let day_of_era = shifted - era * 146_097;
-        let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let march_month = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * march_month + 2) / 5 + 1;
-        let month = if march_month < 10 { march_month + 3 } else { march_month - 9 };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        (year, month, day)
     }
 
     #[cfg(test)]
